@@ -1,0 +1,1 @@
+"""Gymnasium environments of nasx11_env (installed as ``nasx11_env.envs``)."""
