@@ -45,20 +45,20 @@ def test_fixture_loads_with_groups_padding_and_extras(root: Path) -> None:
     assert len(dataset) == 4 and dataset.n_epochs == 98
     assert list(dataset.epochs[[0, -1]]) == [1, 98]
     assert set(dataset.curves) == {
-        "val_accuracy",
-        "train_accuracy",
+        "val_acc",
+        "train_acc",
         "train_loss",
         "train_cross_entropy",
-        "val_cross_entropy",
+        "val_loss",
     }
-    assert dataset.metrics["val_accuracy"].unit == "%"
+    assert dataset.metrics["val_acc"].unit == "%"
     assert dataset.groups.tolist() == [0, 1, 1, 2]  # re/0 and rs/0 share an architecture
     assert dataset.extras["optimizer"].tolist() == ["darts", "re", "rs", "rs"]
     for row, name in enumerate(NAMES):
         record = json.loads((root / name).read_text())
         assert dataset.archs[row] == from_config(record["optimized_hyperparamater_config"])
         logged = record["learning_curves"]["Train/val_accuracy"]
-        curve = dataset.curves["val_accuracy"][row]
+        curve = dataset.curves["val_acc"][row]
         np.testing.assert_array_equal(curve[: len(logged)], logged)
         assert (curve[len(logged) :] == logged[-1]).all()
         assert dataset.extras["padded_epochs"][row] == 98 - len(logged)
@@ -91,7 +91,7 @@ def test_zip_gives_the_same_dataset(root: Path, tmp_path: Path) -> None:
     from_zip, from_folder = load_nb301_results(archive), load_nb301_results(root)
     assert from_zip.archs == from_folder.archs
     np.testing.assert_array_equal(
-        from_zip.curves["val_accuracy"], from_folder.curves["val_accuracy"]
+        from_zip.curves["val_acc"], from_folder.curves["val_acc"]
     )
     assert from_zip.groups.tolist() == from_folder.groups.tolist()
 
@@ -175,5 +175,5 @@ def test_metric_missing_in_one_run_is_dropped_and_optional_extras_too(copy: Path
     _edit(copy, "darts/results_2.json", lambda r: r["learning_curves"].pop("Train/train_loss"))
     _edit(copy, "rs/results_0.json", lambda r: r.pop("info"))
     dataset = load_nb301_results(copy)
-    assert "train_loss" not in dataset.curves and "val_accuracy" in dataset.curves
+    assert "train_loss" not in dataset.curves and "val_acc" in dataset.curves
     assert "model_parameters" not in dataset.extras and "test_accuracy" in dataset.extras

@@ -57,19 +57,19 @@ def test_not_an_onnx_model_is_a_data_error(tmp_path: Path) -> None:
 
 def test_shapes_units_and_ranges(curves: dict[str, np.ndarray]) -> None:
     assert set(curves) == {
-        "val_accuracy",
-        "val_cross_entropy",
+        "val_acc",
+        "val_loss",
         "runtime",
         "runtime_per_epoch",
         "model_parameters",
     }
     assert all(values.shape == (60, N_EPOCHS) for values in curves.values())
-    accuracy = curves["val_accuracy"]
+    accuracy = curves["val_acc"]
     assert 20.0 < accuracy.min() and accuracy.max() < 96.0  # % (the model's fraction x 100)
     assert 85.0 < np.median(accuracy[:, -1]) < 95.5  # NB301 cells end near 93 %
     assert (accuracy[:, -1] > accuracy[:, 0] + 10).all()  # curves rise
-    assert (curves["val_cross_entropy"] > 0).all()
-    assert (curves["val_cross_entropy"][:, -1] < curves["val_cross_entropy"][:, 0]).all()
+    assert (curves["val_loss"] > 0).all()
+    assert (curves["val_loss"][:, -1] < curves["val_loss"][:, 0]).all()
     assert (curves["runtime_per_epoch"] >= 0).all()
     assert (curves["runtime"][:, -1] > 1000).all()  # seconds for 98 epochs
 
@@ -104,7 +104,7 @@ def test_epoch_subset_matches_full_curves(
 
 
 def test_curves_are_smooth(curves: dict[str, np.ndarray]) -> None:
-    accuracy = curves["val_accuracy"]
+    accuracy = curves["val_acc"]
     steps = np.diff(accuracy, axis=1)
     assert np.abs(np.diff(accuracy, 2, axis=1)).mean() < 0.1  # percentage points
     assert (steps < 0).mean() < 0.05 and steps.min() > -0.5  # nearly monotone
@@ -113,8 +113,8 @@ def test_curves_are_smooth(curves: dict[str, np.ndarray]) -> None:
 def test_dataset(teacher: YahpoNB301Teacher, archs: list, curves: dict[str, np.ndarray]) -> None:
     dataset = teacher.dataset(archs[:10])
     assert len(dataset) == 10 and dataset.n_epochs == N_EPOCHS
-    assert set(dataset.curves) == {"val_accuracy", "val_cross_entropy"}
-    assert dataset.metrics["val_accuracy"].unit == "%"
+    assert set(dataset.curves) == {"val_acc", "val_loss"}
+    assert dataset.metrics["val_acc"].unit == "%"
     np.testing.assert_array_equal(dataset.runtime, curves["runtime_per_epoch"][:10])
     np.testing.assert_array_equal(dataset.extras["runtime_total"], curves["runtime"][:10, -1])
     assert dataset.provenance.licence == "Apache-2.0"

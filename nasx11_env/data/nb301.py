@@ -6,7 +6,7 @@ a ``.zip`` of it. Each file is one training run:
 - ``optimized_hyperparamater_config``: the NB301 ConfigSpace values, architecture under
   ``NetworkSelectorDatasetInfo:darts:edge_*`` / ``inputs_node_*`` (training hyperparameters are
   ignored);
-- ``learning_curves``: per-epoch lists ``Train/val_accuracy`` (%, required),
+- ``learning_curves``: per-epoch lists ``Train/val_accuracy`` (%, required; metric ``val_acc``),
   ``Train/train_accuracy`` (%), ``Train/train_loss``, ``Train/train_cross_entropy``,
   ``Train/val_cross_entropy``;
 - ``runtime``: seconds for the whole run (required); ``test_accuracy`` (%) and
@@ -40,11 +40,11 @@ from nasx11_env.spaces.darts import DartsArch, DartsSpace, from_config
 N_EPOCHS = 98
 REQUIRED_CURVE = "Train/val_accuracy"
 CURVE_METRICS: dict[str, Metric] = {
-    "Train/val_accuracy": Metric("val_accuracy", "%", higher_is_better=True),
-    "Train/train_accuracy": Metric("train_accuracy", "%", higher_is_better=True),
+    "Train/val_accuracy": Metric("val_acc", "%", higher_is_better=True),
+    "Train/train_accuracy": Metric("train_acc", "%", higher_is_better=True),
     "Train/train_loss": Metric("train_loss", "nats", higher_is_better=False),
     "Train/train_cross_entropy": Metric("train_cross_entropy", "nats", higher_is_better=False),
-    "Train/val_cross_entropy": Metric("val_cross_entropy", "nats", higher_is_better=False),
+    "Train/val_cross_entropy": Metric("val_loss", "nats", higher_is_better=False),
 }
 _RESULTS_NAME = re.compile(r"results_[^/]*\.json")
 

@@ -10,7 +10,7 @@ Scaling lives inside the graph (read from its nodes): the epoch is mapped to
 ``[0.01, 0.99]``, un-standardised, then val_accuracy is clipped to ``[0, 1]``,
 val_cross_entropy floored at 0, and runtime and model_parameters are ``exp`` of the result
 (fitted on a log scale). So raw codes and raw epochs go in and natural units come out; nothing
-is rescaled here except val_accuracy -> %.
+is rescaled here except val_accuracy -> % (returned as ``val_acc``; cross-entropy as ``val_loss``).
 
 The teacher is deterministic (no noise input; one thread). It is not raw data: it is what
 the real curves look like after a neural network smoothed them.
@@ -32,7 +32,7 @@ from nasx11_env.spaces.darts import CONFIGSPACE_COLUMNS, DartsArch, DartsSpace
 MODEL_RELATIVE = "yahpo-nb301/model_v2.onnx"
 MODEL_FILE = "model_v2.onnx"
 N_EPOCHS = 98
-OUTPUTS = ("val_accuracy", "val_cross_entropy", "runtime", "model_parameters")
+OUTPUTS = ("val_acc", "val_loss", "runtime", "model_parameters")
 # Rows (architecture x epoch) per onnxruntime call: small batches stay in cache; measured
 # ~2.5x faster than 65536 rows, and results do not depend on the batch size.
 ROWS_PER_RUN = 1024
@@ -48,8 +48,8 @@ ATTRIBUTION = (
 )
 
 METRICS = {
-    "val_accuracy": Metric("val_accuracy", "%", higher_is_better=True),
-    "val_cross_entropy": Metric("val_cross_entropy", "nats", higher_is_better=False),
+    "val_acc": Metric("val_acc", "%", higher_is_better=True),
+    "val_loss": Metric("val_loss", "nats", higher_is_better=False),
 }
 
 
@@ -136,7 +136,7 @@ class YahpoNB301Teacher:
     ) -> dict[str, np.ndarray]:
         """Curves ``[n, E]`` at ``epochs`` (default 1..98).
 
-        Keys: ``val_accuracy`` (%), ``val_cross_entropy``, ``runtime`` (cumulative seconds up to
+        Keys: ``val_acc`` (%), ``val_loss``, ``runtime`` (cumulative seconds up to
         the end of each epoch), ``runtime_per_epoch`` (its increase over the previous epoch,
         epoch 0 counting as 0 s; clipped at 0 because the surrogate's cumulative runtime is not
         forced to be monotone) and ``model_parameters`` (as predicted at each epoch; it drifts
@@ -154,8 +154,8 @@ class YahpoNB301Teacher:
             axis=1,
         )
         return {
-            "val_accuracy": 100.0 * raw[:, at, 0],
-            "val_cross_entropy": raw[:, at, 1],
+            "val_acc": 100.0 * raw[:, at, 0],
+            "val_loss": raw[:, at, 1],
             "runtime": cumulative[:, at],
             "runtime_per_epoch": np.clip(cumulative[:, at] - previous, 0.0, None),
             "model_parameters": raw[:, at, 3],
@@ -176,7 +176,7 @@ class YahpoNB301Teacher:
     def dataset(self, archs: list[DartsArch]) -> CurveDataset:
         """A :class:`CurveDataset` of teacher curves for ``archs`` over epochs 1..98.
 
-        Curves: val_accuracy (%) and val_cross_entropy; runtime = ``runtime_per_epoch``;
+        Curves: val_acc (%) and val_loss (cross-entropy); runtime = ``runtime_per_epoch``;
         extras: ``runtime_total`` (cumulative seconds at epoch 98) and ``model_parameters``
         (predicted at epoch 98).
         """
