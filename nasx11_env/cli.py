@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="inspect the real data sets")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     check = data_commands.add_parser("check", help="what data is found, counts, licences")
-    check.add_argument("path", nargs="?", help="data folder (default: $NASX11_DATA or ../shared/data)")
+    check.add_argument(
+        "path", nargs="?", help="data folder (default: $NASX11_DATA or ../shared/data)"
+    )
     check.set_defaults(func=_cmd_data_check)
     return parser
 

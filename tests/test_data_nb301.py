@@ -90,9 +90,7 @@ def test_zip_gives_the_same_dataset(root: Path, tmp_path: Path) -> None:
         out.writestr("__MACOSX/nb_301_v13_lc_iclr_final/rs/results_9.json", "junk")
     from_zip, from_folder = load_nb301_results(archive), load_nb301_results(root)
     assert from_zip.archs == from_folder.archs
-    np.testing.assert_array_equal(
-        from_zip.curves["val_acc"], from_folder.curves["val_acc"]
-    )
+    np.testing.assert_array_equal(from_zip.curves["val_acc"], from_folder.curves["val_acc"])
     assert from_zip.groups.tolist() == from_folder.groups.tolist()
 
 

@@ -51,7 +51,8 @@ def test_subset_keeps_rows_aligned() -> None:
 def test_nan_is_rejected_with_path_and_row() -> None:
     curve = np.ones((3, 4))
     curve[2, 1] = np.nan
-    with pytest.raises(DataError, match=r"memory://fixture: curve 'val_acc' has 1 non-finite .*row 2"):
+    expected = r"memory://fixture: curve 'val_acc' has 1 non-finite .*row 2"
+    with pytest.raises(DataError, match=expected):
         _dataset(curve)
 
 

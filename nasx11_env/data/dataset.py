@@ -144,5 +144,6 @@ def _checked(values: Any, shape: tuple[int, int], what: str, where: str) -> np.n
     bad = ~np.isfinite(array)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
-        raise DataError(where, f"{what} has {int(bad.sum())} non-finite values (first in row {row})")
+        count = int(bad.sum())
+        raise DataError(where, f"{what} has {count} non-finite values (first in row {row})")
     return array

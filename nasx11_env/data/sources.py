@@ -29,7 +29,8 @@ def _nlp_logs(path: Path) -> str:
     from nasx11_env.data.nlp_logs import load_nlp_logs
 
     dataset = load_nlp_logs(path)
-    return f"{len(dataset)} finished curves x {dataset.n_epochs} epochs, {len(dataset.excluded)} excluded"
+    excluded = len(dataset.excluded)
+    return f"{len(dataset)} finished curves x {dataset.n_epochs} epochs, {excluded} excluded"
 
 
 def _spikenas(path: Path) -> str:
