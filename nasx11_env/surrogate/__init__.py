@@ -1,0 +1,1 @@
+"""Learning-curve surrogates: models, fidelity metrics and evaluation."""
