@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -67,14 +68,17 @@ def test_every_benchmark_and_family_is_registered_with_a_name_not_data() -> None
             assert json.loads(spec.to_json())["id"] == spec.id
 
 
-def test_importing_registers_without_loading_curves() -> None:
+def test_importing_the_package_registers_without_loading_curves(tmp_path: Path) -> None:
     code = (
-        "import sys, gymnasium as gym, nasx11_env.envs\n"
+        "import sys, gymnasium as gym, nasx11_env\n"
         "assert 'nasx11/NB311-v0' in gym.registry\n"
         "print(sorted(m for m in sys.modules if m.startswith(('nasx11_env.synthetic', "
         "'nasx11_env.surrogate', 'nasx11_env.data'))))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # Run outside the source tree, so the installed package is imported (as users get it).
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     assert out.stdout.strip() == "[]"
 
 
