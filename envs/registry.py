@@ -61,22 +61,18 @@ def make_source(name: str) -> CurveSource:
         from nasx11_env.synthetic import SyntheticCurves
 
         return SyntheticCurves()
-    label = BENCHMARKS[key].label
-    raise SurrogateUnavailableError(
-        f"the {label} surrogate artifact is not available in this installation yet: no fitted "
-        f"{label} surrogate ships with nasx11_env {_version()}. Fit one from the real data with "
-        f"nasx11_env.surrogate, or pass any CurveSource instead: "
-        f"gym.make('nasx11/{label}-v0', source=my_source)."
-    )
+    from nasx11_env.surrogate.catalog import ArtifactNotFoundError, load_benchmark_source
 
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
+    if key == "nb201":
+        raise SurrogateUnavailableError(
+            "no NB201 surrogate ships (its only per-epoch data may not be redistributed); fit "
+            "a LearningCurveSurrogate on your NB201 curves and pass it as a CurveSource: "
+            "gym.make('nasx11/NB201-v0', source=SurrogateCurveSource(model, ...))."
+        )
     try:
-        return version("nasx11-env")
-    except PackageNotFoundError:
-        return "(not installed)"
+        return load_benchmark_source(key)
+    except ArtifactNotFoundError as error:
+        raise SurrogateUnavailableError(str(error)) from None
 
 
 def env_id(family: str, benchmark: Benchmark) -> str:

@@ -46,6 +46,22 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     return 0 if any(status.found for status in report) else 1
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from nasx11_env.surrogate import build
+
+    out = args.out or f"{args.benchmark}-v1"
+    if args.benchmark == "nb111":
+        if args.data is None:
+            print("nasx11 build nb111 needs --data: the NB101 results.json shards", file=sys.stderr)
+            return 2
+        folder = build.build_nb111(out, args.data, seed=args.seed, small=args.small)
+    else:
+        builder = build.build_nb311 if args.benchmark == "nb311" else build.build_nlp11
+        folder = builder(out, data_root=args.data, seed=args.seed, small=args.small)
+    print(f"wrote {folder}; use it with NASX11_ARTIFACTS={folder.resolve().parent}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``nasx11`` (exposed for tests and documentation)."""
     parser = argparse.ArgumentParser(
@@ -64,6 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
         "path", nargs="?", help="data folder (default: $NASX11_DATA or ../shared/data)"
     )
     check.set_defaults(func=_cmd_data_check)
+
+    build = commands.add_parser("build", help="fit a benchmark's surrogate artifact from data")
+    build.add_argument("benchmark", choices=("nb311", "nlp11", "nb111"))
+    build.add_argument(
+        "--data",
+        help="data folder (nb311/nlp11: default $NASX11_DATA or "
+        "../shared/data; nb111: the NB101 results.json shards, required)",
+    )
+    build.add_argument("--out", help="output directory (default ./<benchmark>-v1)")
+    build.add_argument("--seed", type=int, default=0, help="build seed (default 0)")
+    build.add_argument("--small", action="store_true", help="a tiny, fast build (for tests)")
+    build.set_defaults(func=_cmd_build)
     return parser
 
 
