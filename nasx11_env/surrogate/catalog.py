@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nasx11_env.curves import ScoreInfo
 from nasx11_env.errors import Nasx11Error
 from nasx11_env.surrogate.serialization import load_surrogate, read_manifest
@@ -61,12 +63,15 @@ def source_from_artifact(path: str | os.PathLike[str]) -> SurrogateCurveSource:
         raise ValueError(f"{path}: the model card has no 'benchmark' section (metric, score)")
     model = load_surrogate(path)
     pool = [model.space_.from_str(text) for text in spec.get("pool", [])] or None
+    real = spec.get("pool_means")
     return SurrogateCurveSource(
         model,
         metric=spec["metric"],
         score=ScoreInfo(**spec["score"]),
         negate_from=spec.get("negate_from"),
         pool=pool,
+        pool_means=None if real is None else np.asarray(real, dtype=np.float64),
+        pool_runtime=spec.get("pool_runtime"),
         name=manifest["card"].get("name", Path(path).name),
     )
 

@@ -78,7 +78,7 @@ class LearningCurveSurrogate:
         first_epochs: int = 0,
         first_epochs_metric: str | None = None,
         compression: str = "svd",
-        n_components: int = 8,
+        n_components: int = 3,
         center: bool = True,
         regressor: str = "lightgbm",
         regressor_params: dict[str, Any] | None = None,

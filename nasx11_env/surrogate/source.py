@@ -27,6 +27,10 @@ class SurrogateCurveSource:
         score: name, unit, normalisation range and optimum of the score.
         negate_from: if set, score = ``negate_from - metric`` (x11's ``100 - val_loss``).
         pool: architectures of the real data, for the environments' ``proposer="pool"``.
+        pool_means: optional real mean curves of the pool architectures (metric units,
+            ``[len(pool), E]``): these architectures get their real curve plus modelled noise
+            instead of a predicted one.
+        pool_runtime: seconds per epoch of the pool architectures, ``[len(pool)]``.
         name: benchmark name shown in renders and results.
     """
 
@@ -37,6 +41,8 @@ class SurrogateCurveSource:
         score: ScoreInfo,
         negate_from: float | None = None,
         pool: Sequence[Any] | None = None,
+        pool_means: np.ndarray | None = None,
+        pool_runtime: np.ndarray | None = None,
         name: str = "",
     ) -> None:
         if metric not in model.metric_names:
@@ -48,6 +54,17 @@ class SurrogateCurveSource:
         self.score = score
         self.negate_from = negate_from
         self.pool = None if pool is None else list(pool)
+        self._real: dict[Any, int] = {}
+        if pool_means is not None:
+            if self.pool is None or pool_runtime is None:
+                raise ValueError("pool_means needs the pool and pool_runtime")
+            pool_means = np.asarray(pool_means, dtype=np.float64)
+            shape = (len(self.pool), len(model.epochs_))
+            if pool_means.shape != shape or np.shape(pool_runtime) != shape[:1]:
+                raise ValueError(f"pool_means must be {shape} and pool_runtime ({shape[0]},)")
+            self._real = {arch: i for i, arch in enumerate(self.pool)}
+        self.pool_means = pool_means
+        self.pool_runtime = None if pool_runtime is None else np.asarray(pool_runtime, float)
         self.name = name
         self.space = model.space_
         self.n_epochs = len(model.epochs_)
@@ -60,4 +77,13 @@ class SurrogateCurveSource:
         features = self.model.features(archs)
         mean, observed = self.model.predict_with_noise(features, self.metric, rng)
         runtime = np.maximum(self.model.predict_runtime(features), MIN_SECONDS)
+        if self._real:
+            rows = [(i, self._real[a]) for i, a in enumerate(archs) if a in self._real]
+            if rows:
+                mine, real = (np.array(index) for index in zip(*rows, strict=True))
+                noise = observed[mine] - mean[mine]
+                clip = self.model.heads_[self.metric].clip
+                mean[mine] = self.pool_means[real]
+                observed[mine] = clip(mean[mine] + noise)
+                runtime[mine] = np.maximum(self.pool_runtime[real], MIN_SECONDS)[:, None]
         return CurveBatch(self._to_score(observed), self._to_score(mean), runtime)
