@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from nasx11_env.errors import Nasx11Error
+from nasx11_env.experiment.cli import add_compare_parser
+from nasx11_env.surrogate.fidelity import add_evaluate_parser
 
 
 def _cmd_spaces(args: argparse.Namespace) -> int:
@@ -92,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--seed", type=int, default=0, help="build seed (default 0)")
     build.add_argument("--small", action="store_true", help="a tiny, fast build (for tests)")
     build.set_defaults(func=_cmd_build)
+
+    add_evaluate_parser(commands)
+    add_compare_parser(commands)
     return parser
 
 

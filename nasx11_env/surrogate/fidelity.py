@@ -46,10 +46,10 @@ RECIPES: dict[str, dict[str, Any]] = {
 TASK_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
     "nlp11": {
         "ours": {
-            "n_components": 6,
+            "n_components": 3,
             "regressor_params": {
-                "n_estimators": 400,
-                "learning_rate": 0.03,
+                "n_estimators": 100,
+                "learning_rate": 0.1,
                 "num_leaves": 15,
                 "min_child_samples": 5,
             },

@@ -127,7 +127,7 @@ class LearningCurveSurrogate:
         self.runtime_: LightGBMRegressor | None = None
         if self.model_runtime and dataset.runtime is not None:
             log_seconds = np.log(np.maximum(dataset.runtime.mean(axis=1), 1e-3))
-            params = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 31}
+            params = {"n_estimators": 150, "learning_rate": 0.1, "num_leaves": 31}
             self.runtime_ = LightGBMRegressor(params, self.seed).fit(features, log_seconds)
         return self
 
