@@ -63,7 +63,8 @@ class LearningCurveSurrogate:
         first_epochs_metric: the metric whose first epochs are used.
         compression: ``"svd"`` or ``"none"``; ``n_components`` and ``center`` apply to SVD.
         regressor: ``"lightgbm"``, ``"x11"`` (the original's settings) or ``"mlp"``.
-        regressor_params: LightGBM parameters replacing ours (``"lightgbm"`` only).
+        regressor_params: parameters replacing ours: LightGBM's (``"lightgbm"``) or the MLP's
+            (``"mlp"``, see ``regressors.MLP_PARAMS``); ignored by ``"x11"``.
         noise: ``"kde"``, ``"std"``, ``"window"`` or ``"none"``.
         transforms: metric name -> ``"identity"`` or ``"log"`` (default identity).
         model_runtime: fit the runtime head when the dataset has runtimes.
@@ -143,8 +144,8 @@ class LearningCurveSurrogate:
         curves = _transform(raw, transform, name)
         compression = make_compression(self.compression, self.n_components, self.center)
         coefficients = compression.fit(curves).transform(curves)
-        if self.regressor == "lightgbm":
-            regressor = make_regressor("lightgbm", seed, self.regressor_params)
+        if self.regressor in ("lightgbm", "mlp"):
+            regressor = make_regressor(self.regressor, seed, self.regressor_params)
         else:
             regressor = make_regressor(self.regressor, seed)
         regressor.fit(features, coefficients)

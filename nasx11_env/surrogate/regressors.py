@@ -129,31 +129,74 @@ def _native_names(params: dict[str, Any]) -> dict[str, Any]:
     return {aliases.get(key, key): value for key, value in params.items()}
 
 
+MLP_PARAMS: dict[str, Any] = {
+    "hidden": (256, 256),
+    "alpha": 1e-4,
+    "learning_rate_init": 1e-3,
+    "batch_size": "auto",
+    "max_iter": 300,
+    "early_stopping": True,
+    "target_scale": "column",
+}
+TARGET_SCALES = ("column", "global")
+
+
 class MLPRegressorModel:
-    """scikit-learn ``MLPRegressor`` on standardised features and targets."""
+    """scikit-learn ``MLPRegressor`` on standardised features and targets.
+
+    ``params`` override :data:`MLP_PARAMS`: ``hidden`` (layer sizes), ``alpha``,
+    ``learning_rate_init``, ``batch_size``, ``max_iter``, ``early_stopping`` (scikit-learn's
+    meanings) and ``target_scale``: ``"column"`` scales each output to unit variance;
+    ``"global"`` divides all outputs by the first one's std, so the squared loss keeps the
+    outputs' relative sizes (SVD coefficients: the leading components matter most).
+    """
 
     kind = "mlp"
 
-    def __init__(self, hidden: tuple[int, ...] = (256, 256), seed: int = 0) -> None:
+    def __init__(
+        self,
+        hidden: tuple[int, ...] | None = None,
+        seed: int = 0,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         self.hidden = hidden
         self.seed = seed
+        self.params = params
+
+    def _settings(self) -> dict[str, Any]:
+        settings = dict(MLP_PARAMS)
+        unknown = sorted(set(self.params or {}) - set(MLP_PARAMS))
+        if unknown:
+            raise ValueError(
+                f"params: unknown MLP parameters {unknown}; known {sorted(MLP_PARAMS)}"
+            )
+        settings.update(self.params or {})
+        if self.hidden is not None:
+            settings["hidden"] = self.hidden
+        if settings["target_scale"] not in TARGET_SCALES:
+            raise ValueError(f"params: target_scale must be one of {TARGET_SCALES}")
+        return settings
 
     def fit(self, features: np.ndarray, targets: np.ndarray) -> MLPRegressorModel:
         from sklearn.neural_network import MLPRegressor
 
+        settings = self._settings()
         features = np.asarray(features, dtype=np.float64)
         targets = np.asarray(targets, dtype=np.float64).reshape(len(features), -1)
         self.x_mean_ = features.mean(axis=0)
         x_std = features.std(axis=0)
         self.x_scale_ = np.where(x_std > 0, x_std, 1.0)  # constant columns stay constant
         self.y_mean_ = targets.mean(axis=0)
-        self.y_scale_ = targets.std(axis=0) + 1e-12
+        y_std = targets.std(axis=0) + 1e-12
+        global_scale = settings["target_scale"] == "global"
+        self.y_scale_ = np.full_like(y_std, y_std[0]) if global_scale else y_std
         net = MLPRegressor(
-            hidden_layer_sizes=self.hidden,
-            alpha=1e-4,
-            learning_rate_init=1e-3,
-            max_iter=300,
-            early_stopping=True,
+            hidden_layer_sizes=tuple(settings["hidden"]),
+            alpha=settings["alpha"],
+            learning_rate_init=settings["learning_rate_init"],
+            batch_size=settings["batch_size"],
+            max_iter=settings["max_iter"],
+            early_stopping=settings["early_stopping"],
             random_state=self.seed,
         )
         net.fit((features - self.x_mean_) / self.x_scale_, (targets - self.y_mean_) / self.y_scale_)
@@ -191,11 +234,12 @@ class MLPRegressorModel:
 
 
 def make_regressor(kind: str, seed: int, params: dict[str, Any] | None = None) -> Regressor:
-    """``"lightgbm"`` (ours), ``"x11"`` (the original's LightGBM settings) or ``"mlp"``."""
+    """``"lightgbm"`` (ours), ``"x11"`` (the original's LightGBM settings) or ``"mlp"``;
+    ``params`` go to LightGBM (``"lightgbm"``) or the MLP (``"mlp"``)."""
     if kind == "lightgbm":
         return LightGBMRegressor(params, seed)
     if kind == "x11":
         return LightGBMRegressor(X11_LIGHTGBM_PARAMS, seed, chain=True, standardize=True)
     if kind == "mlp":
-        return MLPRegressorModel(seed=seed)
+        return MLPRegressorModel(seed=seed, params=params)
     raise ValueError(f"regressor must be 'lightgbm', 'x11' or 'mlp', got {kind!r}")
