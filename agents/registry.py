@@ -111,6 +111,10 @@ def make_agent(name: str, **params: Any) -> Agent:
     """A fresh baseline agent (see ``AGENT_NAMES``); ``params`` override its defaults, e.g.
     ``make_agent("REA-SVR", population_size=10, first_epochs=5)``. Unknown names raise a
     ValueError, unknown parameters a TypeError, bad values a ValueError."""
+    if name == "RL":  # needs a trained policy file, so not in AGENT_NAMES (see rl_stopper.py)
+        from nasx11_env.agents.rl_stopper import RLStopper
+
+        return RLStopper(**params)
     if name not in AGENT_NAMES:
         raise ValueError(f"unknown agent {name!r}; choose one of {', '.join(AGENT_NAMES)}")
     if name in ("SH", "HB", "BOHB"):

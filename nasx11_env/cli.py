@@ -10,6 +10,7 @@ import numpy as np
 
 from nasx11_env.errors import Nasx11Error
 from nasx11_env.experiment.cli import add_compare_parser
+from nasx11_env.rl.cli import add_train_rl_parser
 from nasx11_env.surrogate.fidelity import add_evaluate_parser
 
 
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_evaluate_parser(commands)
     add_compare_parser(commands)
+    add_train_rl_parser(commands)
     return parser
 
 
