@@ -437,3 +437,23 @@ def test_fitting_is_deterministic(train: CurveDataset, held_out) -> None:
     np.testing.assert_array_equal(
         a.predict_mean(held_out.archs)["val_acc"], b.predict_mean(held_out.archs)["val_acc"]
     )
+
+
+def test_mlp_rejects_unknown_parameters_and_bad_target_scale() -> None:
+    features, targets = np.zeros((10, 2)), np.zeros((10, 1))
+    with pytest.raises(ValueError, match="unknown MLP parameters \\['depth'\\]"):
+        MLPRegressorModel(params={"depth": 3}).fit(features, targets)
+    with pytest.raises(ValueError, match="target_scale must be one of"):
+        MLPRegressorModel(params={"target_scale": "row"}).fit(features, targets)
+
+
+def test_mlp_global_target_scale_keeps_the_outputs_relative_sizes() -> None:
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(200, 3))
+    targets = np.stack([10.0 * features[:, 0], 0.1 * features[:, 1]], axis=1)
+    params = {"hidden": (8,), "max_iter": 20, "early_stopping": False}
+    column = MLPRegressorModel(params={**params, "target_scale": "column"}).fit(features, targets)
+    scaled = MLPRegressorModel(params={**params, "target_scale": "global"}).fit(features, targets)
+    np.testing.assert_allclose(column.y_scale_, targets.std(axis=0) + 1e-12)
+    np.testing.assert_allclose(scaled.y_scale_, np.full(2, targets[:, 0].std() + 1e-12))
+    assert scaled.predict(features).shape == (200, 2)
