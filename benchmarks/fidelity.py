@@ -47,7 +47,12 @@ SWEEP: dict[str, dict[str, Any]] = {
     },
     "ours, k 8": {"n_components": 8},
     "ours, k 5": {"n_components": 5},
-    "ours (k 3)": fidelity.recipe("ours"),
+    "ours (k 3, final epoch 300x)": fidelity.recipe("ours"),
+    **{
+        f"ours, final epoch {weight:g}x": {**fidelity.recipe("ours"), "final_epoch_weight": weight}
+        for weight in (1.0, 30.0, 100.0, 1000.0)
+    },
+    "ours, epochs scaled": {**fidelity.recipe("ours"), "scale_epochs": True},
     "ours, uncentred": {**fidelity.recipe("ours"), "center": False},
     "ours, categorical": {**fidelity.recipe("ours"), "encoding": "categorical"},
     "ours, 31 leaves": {

@@ -124,6 +124,43 @@ def test_svd_saved_arrays_rebuild_the_same_map() -> None:
     np.testing.assert_array_equal(rebuilt.transform(curves), svd.transform(curves))
 
 
+def test_scaled_svd_round_trips_and_its_coefficients_measure_scaled_error() -> None:
+    curves = _curves()
+    svd = SVDCompression(n_components=curves.shape[1], scale=True, final_weight=4.0).fit(curves)
+    np.testing.assert_allclose(svd.inverse_transform(svd.transform(curves)), curves, atol=1e-9)
+    expected = curves.std(axis=0)
+    expected[-1] /= 2.0  # sqrt of the final weight
+    np.testing.assert_allclose(svd.scale_, expected)
+    # squared coefficient error = squared error of the scaled curves (orthonormal components)
+    shifted = curves + np.random.default_rng(1).normal(0, 1, curves.shape)
+    gap = svd.transform(shifted) - svd.transform(curves)
+    scaled = (shifted - curves) / svd.scale_
+    np.testing.assert_allclose((gap**2).sum(axis=1), (scaled**2).sum(axis=1), rtol=1e-9)
+
+
+def test_final_weight_makes_the_truncated_basis_keep_the_final_epoch() -> None:
+    curves = _curves()
+    error = {}
+    for weight in (1.0, 100.0):
+        svd = SVDCompression(n_components=2, scale=True, final_weight=weight).fit(curves)
+        error[weight] = np.abs(svd.inverse_transform(svd.transform(curves)) - curves)[:, -1].mean()
+    assert error[100.0] < 0.5 * error[1.0]
+
+
+def test_svd_rejects_a_non_positive_final_weight() -> None:
+    with pytest.raises(ValueError, match="final_weight must be > 0"):
+        SVDCompression(n_components=2, final_weight=0.0).fit(_curves())
+
+
+def test_svd_arrays_saved_before_scaling_existed_still_load() -> None:
+    curves = _curves()
+    svd = SVDCompression(n_components=4).fit(curves)
+    arrays = {key: value for key, value in svd.to_arrays().items() if key != "scale"}
+    np.testing.assert_array_equal(
+        compression_from_arrays("svd", arrays).transform(curves), svd.transform(curves)
+    )
+
+
 def test_identity_compression_passes_curves_through() -> None:
     curves = _curves()
     identity = make_compression("none", n_components=3, center=True).fit(curves)

@@ -120,3 +120,28 @@ def test_dataset(teacher: YahpoNB301Teacher, archs: list, curves: dict[str, np.n
     assert dataset.provenance.licence == "Apache-2.0"
     assert "YAHPO" in dataset.provenance.source and "NAS-Bench-301" in dataset.provenance.source
     assert dataset.encode().shape == (10, 34)
+
+
+@pytest.mark.parametrize("epoch", [1, 40, 98])
+def test_student_init_is_the_teacher_at_a_fixed_epoch(
+    teacher: YahpoNB301Teacher, archs: list, epoch: int
+) -> None:
+    """The exported weights run in numpy give the teacher's logits: each output is an
+    increasing function of its logit, so the ranks agree exactly."""
+    pytest.importorskip("onnx")
+    from nasx11_env.surrogate.resnet import trunk
+
+    weights = teacher.student_init(epoch)
+    codes = SPACE.encode_batch(archs, "configspace").astype(np.int64)
+    logits = trunk(weights, codes) @ weights["w_head"] + weights["b_head"]
+    raw = teacher.predict(codes, np.array([epoch]))[:, 0, :]
+    for column in range(raw.shape[1]):
+        assert np.array_equal(np.argsort(logits[:, column]), np.argsort(raw[:, column]))
+    accuracy = 1 / (1 + np.exp(-logits[:, 0]))  # undo the graph's fixed output scaling
+    accuracy = ((accuracy - 0.01) / 0.98 * 8.480978 - 7.500442) * 0.1013091 + 0.8511629
+    np.testing.assert_allclose(accuracy, raw[:, 0], atol=1e-5)
+
+
+def test_student_init_rejects_epochs_out_of_range(teacher: YahpoNB301Teacher) -> None:
+    with pytest.raises(ValueError, match="epochs must lie in 1..98"):
+        teacher.student_init(0)

@@ -36,6 +36,8 @@ OUTPUTS = ("val_acc", "val_loss", "runtime", "model_parameters")
 # Rows (architecture x epoch) per onnxruntime call: small batches stay in cache; measured
 # ~2.5x faster than 65536 rows, and results do not depend on the batch size.
 ROWS_PER_RUN = 1024
+N_BLOCKS = 5  # residual blocks of the network
+BN_EPS = 1e-5  # its batch norms' epsilon
 
 PROVENANCE_SOURCE = (
     "YAHPO Gym NB301 surrogate model_v2.onnx (slds-lmu/yahpo_data @ 0e28806), a neural network "
@@ -61,6 +63,11 @@ def _onnxruntime() -> Any:
             "the YAHPO NB301 teacher needs onnxruntime: pip install nasx11-env[build]"
         ) from error
     return onnxruntime
+
+
+def _scaled_epoch(epoch: int) -> float:
+    """The graph's own epoch scaling (see the module docstring)."""
+    return 2.0 * (0.01 + 0.98 * (epoch - 1) / (N_EPOCHS - 1)) - 1.0
 
 
 def _model_path(path: str | os.PathLike[str] | None) -> Path:
@@ -172,6 +179,45 @@ class YahpoNB301Teacher:
             span = f"{wanted.min()}..{wanted.max()}"
             raise ValueError(f"epochs must lie in 1..{N_EPOCHS}, got {span}")
         return wanted.astype(np.int64)
+
+    def student_init(self, epoch: int = N_EPOCHS) -> dict[str, np.ndarray]:
+        """The network's weights in :mod:`nasx11_env.surrogate.resnet`'s layout: the start of a
+        student with the teacher's shape. The epoch input is removed by folding its value at
+        ``epoch`` into the first bias; batch norms become affines. The head is the teacher's:
+        four logits, each an increasing function of one output (a student refits it to its own
+        targets). Needs the ``onnx`` package.
+        """
+        self._epochs([epoch])
+        try:
+            import onnx
+            from onnx import numpy_helper
+        except ImportError as error:
+            raise ImportError(
+                "reading the teacher's weights needs onnx: pip install nasx11-env[build]"
+            ) from error
+        stored = {
+            tensor.name: numpy_helper.to_array(tensor).astype(np.float64)
+            for tensor in onnx.load(str(self.path)).graph.initializer
+        }
+        weights = {
+            f"emb{j}": stored[f"embds_fct.{j}.weight"] for j in range(len(CONFIGSPACE_COLUMNS))
+        }
+        first = stored["first_layer.weight"]  # [width, embeddings + 1]; the epoch is last
+        weights["w_in"] = first[:, :-1].T
+        weights["b_in"] = stored["first_layer.bias"] + first[:, -1] * _scaled_epoch(epoch)
+        norms = [f"layers.{i}.norm" for i in range(N_BLOCKS)] + ["last_normalization"]
+        for i, norm in enumerate(norms):
+            scale = stored[f"{norm}.weight"] / np.sqrt(stored[f"{norm}.running_var"] + BN_EPS)
+            shift = stored[f"{norm}.bias"] - stored[f"{norm}.running_mean"] * scale
+            suffix = str(i) if i < N_BLOCKS else "_out"
+            weights[f"scale{suffix}"], weights[f"shift{suffix}"] = scale, shift
+        for i in range(N_BLOCKS):
+            weights[f"wa{i}"] = stored[f"layers.{i}.linear0.weight"].T
+            weights[f"ba{i}"] = stored[f"layers.{i}.linear0.bias"]
+            weights[f"wb{i}"] = stored[f"layers.{i}.linear1.weight"].T
+            weights[f"bb{i}"] = stored[f"layers.{i}.linear1.bias"]
+        weights["w_head"], weights["b_head"] = stored["head.weight"].T, stored["head.bias"]
+        return weights
 
     def dataset(self, archs: list[DartsArch]) -> CurveDataset:
         """A :class:`CurveDataset` of teacher curves for ``archs`` over epochs 1..98.

@@ -20,7 +20,7 @@ from nasx11_env.errors import Nasx11Error
 from nasx11_env.surrogate.serialization import load_surrogate, read_manifest
 from nasx11_env.surrogate.source import SurrogateCurveSource
 
-ARTIFACT_VERSIONS = {"nb311": "nb311-v1", "nlp11": "nlp11-v1", "nb111": "nb111-v1"}
+ARTIFACT_VERSIONS = {"nb311": "nb311-v2", "nlp11": "nlp11-v1", "nb111": "nb111-v1"}
 PACKAGE_ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 BUILD_HINTS = {
     "nb311": "nasx11 build nb311 [--data PATH_TO_SHARED_DATA]",

@@ -3,9 +3,10 @@
 For each metric the curves are (optionally log-) transformed, compressed (SVD, k components),
 the coefficients are predicted from the architecture's features by a multi-output regressor, and
 decompression gives the mean curve. Noise is fitted on residuals: each training curve minus its
-own rank-k reconstruction (the high-frequency part a smooth mean cannot express; the original's
-choice), so it describes run-to-run wiggle rather than the regressor's error. Runtime per epoch is
-a separate head: log of the mean seconds per epoch, constant over epochs (as in the original).
+own plain rank-k reconstruction (the high-frequency part a smooth mean cannot express; the
+original's choice), so it describes run-to-run wiggle rather than the regressor's error. Runtime
+per epoch is a separate head: log of the mean seconds per epoch, constant over epochs (as in the
+original).
 
 The estimator follows scikit-learn's conventions: the constructor stores parameters, ``fit`` learns
 attributes ending in ``_``. Inputs to ``predict_mean``/``sample`` are architectures (encoded with
@@ -61,10 +62,14 @@ class LearningCurveSurrogate:
         first_epochs: append the first ``n`` epochs of ``first_epochs_metric`` as features
             (NLP11's recipe); 0 disables.
         first_epochs_metric: the metric whose first epochs are used.
-        compression: ``"svd"`` or ``"none"``; ``n_components`` and ``center`` apply to SVD.
-        regressor: ``"lightgbm"``, ``"x11"`` (the original's settings) or ``"mlp"``.
-        regressor_params: parameters replacing ours: LightGBM's (``"lightgbm"``) or the MLP's
-            (``"mlp"``, see ``regressors.MLP_PARAMS``); ignored by ``"x11"``.
+        compression: ``"svd"`` or ``"none"``; ``n_components``, ``center``,
+            ``scale_epochs`` (unit std per epoch before the SVD) and ``final_epoch_weight``
+            (how many times the final epoch counts in the squared error) apply to SVD.
+        regressor: ``"lightgbm"``, ``"x11"`` (the original's settings), ``"mlp"`` or
+            ``"resnet"`` (embedding ResNet on category codes: ``resnet.ResNetRegressor``).
+        regressor_params: parameters replacing ours: LightGBM's (``"lightgbm"``), the MLP's
+            (``"mlp"``, see ``regressors.MLP_PARAMS``) or the ResNet's (``"resnet"``, see
+            ``resnet.RESNET_PARAMS``); ignored by ``"x11"``.
         noise: ``"kde"``, ``"std"``, ``"window"`` or ``"none"``.
         transforms: metric name -> ``"identity"`` or ``"log"`` (default identity).
         model_runtime: fit the runtime head when the dataset has runtimes.
@@ -81,6 +86,8 @@ class LearningCurveSurrogate:
         compression: str = "svd",
         n_components: int = 3,
         center: bool = True,
+        scale_epochs: bool = False,
+        final_epoch_weight: float = 1.0,
         regressor: str = "lightgbm",
         regressor_params: dict[str, Any] | None = None,
         noise: str = "kde",
@@ -96,6 +103,8 @@ class LearningCurveSurrogate:
         self.compression = compression
         self.n_components = n_components
         self.center = center
+        self.scale_epochs = scale_epochs
+        self.final_epoch_weight = final_epoch_weight
         self.regressor = regressor
         self.regressor_params = regressor_params
         self.noise = noise
@@ -104,8 +113,11 @@ class LearningCurveSurrogate:
         self.seed = seed
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, dataset: CurveDataset) -> LearningCurveSurrogate:
-        """Fit every head on ``dataset`` (all its rows)."""
+    def fit(
+        self, dataset: CurveDataset, regressor_init: dict[str, Any] | None = None
+    ) -> LearningCurveSurrogate:
+        """Fit every head on ``dataset`` (all its rows). ``regressor_init`` maps a metric to the
+        starting weights of its regressor (``"resnet"`` only; e.g. a teacher's network)."""
         names = list(dataset.curves) if self.metrics is None else list(self.metrics)
         unknown = [m for m in names if m not in dataset.curves]
         if unknown or not names:
@@ -120,10 +132,18 @@ class LearningCurveSurrogate:
         self.first_epochs_metric_ = self.first_epochs_metric or names[0]
         features = self.features(dataset)
         self.n_features_ = features.shape[1]
+        inits = dict(regressor_init or {})
+        if inits and self.regressor != "resnet":
+            raise ValueError("regressor_init needs regressor='resnet'")
         self.heads_: dict[str, MetricHead] = {}
         for offset, name in enumerate(names):
             self.heads_[name] = self._fit_head(
-                dataset, name, transforms.get(name, "identity"), features, self.seed + offset
+                dataset,
+                name,
+                transforms.get(name, "identity"),
+                features,
+                self.seed + offset,
+                inits.get(name),
             )
         self.runtime_: LightGBMRegressor | None = None
         if self.model_runtime and dataset.runtime is not None:
@@ -139,21 +159,33 @@ class LearningCurveSurrogate:
         transform: str,
         features: np.ndarray,
         seed: int,
+        init: Any = None,
     ) -> MetricHead:
         raw = dataset.curves[name]
         curves = _transform(raw, transform, name)
-        compression = make_compression(self.compression, self.n_components, self.center)
+        compression = make_compression(
+            self.compression,
+            self.n_components,
+            self.center,
+            self.scale_epochs,
+            self.final_epoch_weight,
+        )
         coefficients = compression.fit(curves).transform(curves)
-        if self.regressor in ("lightgbm", "mlp"):
-            regressor = make_regressor(self.regressor, seed, self.regressor_params)
+        params = None if self.regressor == "x11" else self.regressor_params
+        regressor = make_regressor(self.regressor, seed, params)
+        if init is None:
+            regressor.fit(features, coefficients)
         else:
-            regressor = make_regressor(self.regressor, seed)
-        regressor.fit(features, coefficients)
-        smooth = _untransform(compression.inverse_transform(coefficients), transform)
-        if self.compression == "none":  # no reconstruction residual: use a rank-8 smooth fit
-            reference = make_compression("svd", min(8, min(curves.shape)), True).fit(curves)
-            rebuilt = reference.inverse_transform(reference.transform(curves))
-            smooth = _untransform(rebuilt, transform)
+            regressor.fit(features, coefficients, init=init)
+        # Noise residuals come from a plain (unscaled, unweighted) SVD fit of the same rank, or
+        # rank 8 without compression: a weighted basis reproduces the final epoch almost
+        # exactly and would leave it no noise.
+        if self.compression == "none":
+            reference = make_compression("svd", min(8, min(curves.shape)), True)
+        else:
+            reference = make_compression("svd", self.n_components, self.center)
+        reference.fit(curves)
+        smooth = _untransform(reference.inverse_transform(reference.transform(curves)), transform)
         noise = make_noise(self.noise, seed).fit(raw - smooth, features)
         metric = dataset.metrics[name]
         lower = 0.0 if raw.min() >= 0 else -np.inf

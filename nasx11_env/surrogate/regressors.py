@@ -13,6 +13,8 @@ from typing import Any, Protocol
 import lightgbm as lgb
 import numpy as np
 
+from nasx11_env.surrogate.resnet import ResNetRegressor
+
 # Ours: tuned on the NB201-space (SpikeNAS) split's validation part (benchmarks/fidelity.py):
 # all features per tree (one-hot cells need interactions of all edges), few rows per leaf and a
 # high learning rate beat more trees; 400 trees keep batch prediction fast.
@@ -234,12 +236,14 @@ class MLPRegressorModel:
 
 
 def make_regressor(kind: str, seed: int, params: dict[str, Any] | None = None) -> Regressor:
-    """``"lightgbm"`` (ours), ``"x11"`` (the original's LightGBM settings) or ``"mlp"``;
-    ``params`` go to LightGBM (``"lightgbm"``) or the MLP (``"mlp"``)."""
+    """``"lightgbm"`` (ours), ``"x11"`` (the original's LightGBM settings), ``"mlp"`` or
+    ``"resnet"``; ``params`` go to LightGBM, the MLP or the ResNet (ignored by ``"x11"``)."""
     if kind == "lightgbm":
         return LightGBMRegressor(params, seed)
     if kind == "x11":
         return LightGBMRegressor(X11_LIGHTGBM_PARAMS, seed, chain=True, standardize=True)
     if kind == "mlp":
         return MLPRegressorModel(seed=seed, params=params)
-    raise ValueError(f"regressor must be 'lightgbm', 'x11' or 'mlp', got {kind!r}")
+    if kind == "resnet":
+        return ResNetRegressor(params, seed)
+    raise ValueError(f"regressor must be 'lightgbm', 'x11', 'mlp' or 'resnet', got {kind!r}")

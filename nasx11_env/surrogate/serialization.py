@@ -32,6 +32,7 @@ from nasx11_env.surrogate.compression import compression_from_arrays
 from nasx11_env.surrogate.model import LearningCurveSurrogate, MetricHead
 from nasx11_env.surrogate.noise import noise_from_saved
 from nasx11_env.surrogate.regressors import LightGBMRegressor, MLPRegressorModel
+from nasx11_env.surrogate.resnet import ResNetRegressor
 
 FORMAT = "nasx11-learning-curve-surrogate"
 FORMAT_VERSION = 1
@@ -47,6 +48,8 @@ PARAMS = (
     "compression",
     "n_components",
     "center",
+    "scale_epochs",
+    "final_epoch_weight",
     "regressor",
     "regressor_params",
     "noise",
@@ -168,6 +171,8 @@ def _rebuild(document: dict[str, Any], arrays: dict[str, np.ndarray]) -> Learnin
         regressor_arrays = _get(arrays, f"{name}/regressor/")
         if spec["regressor"] == "mlp":
             regressor = MLPRegressorModel.from_arrays(regressor_arrays)
+        elif spec["regressor"] == "resnet":
+            regressor = ResNetRegressor.from_arrays(regressor_arrays)
         else:
             regressor = LightGBMRegressor.from_saved(
                 spec["boosters"]["regressor"], regressor_arrays
