@@ -249,7 +249,10 @@ def test_evaluate_nb311_without_artifact_says_so(
 @pytest.mark.data
 def test_nb201_ours_on_real_curves(data_root: Path) -> None:
     results = fidelity.nb201_fidelity(data_root, recipes=["ours"])
-    ours, reference = results["rows"]
+    ours, reference, own = results["rows"]
+    # the curves' own smooth versions bound what a mean-curve model ranks averaged over epochs
+    assert own["recipe"] == "own curve, rank-3 smoothed" and own["n_test"] == ours["n_test"]
+    assert ours["kendall_tau_avg"] < own["kendall_tau_avg"] < 0.85
     assert ours["n_test"] == reference["n_test"] > 1000
     assert ours["kendall_tau_avg"] > 0.7 and ours["kendall_tau_final"] > 0.8
     assert ours["noise_kl_avg"] < 0.3 and ours["c2st_auc"] < 0.95
