@@ -152,31 +152,22 @@ def train(args: argparse.Namespace, key: str, out: Path) -> Path:
     name, kwargs = training_setup(args, key)
     hyper = json.loads(args.hyperparams)
     start = time.perf_counter()
-    probe = train_rl(
+    run = partial(
+        train_rl,
         name,
         continue_prob=args.continue_prob,
-        steps=CALIBRATION_STEPS,
         seed=args.seed,
-        out_dir=out / "calibration",
         env_kwargs=kwargs,
         hyperparams=hyper,
-        progress=False,
     )
+    probe = run(steps=CALIBRATION_STEPS, out_dir=out / "calibration", progress=False)
     rate = probe.steps_per_second
     steps = args.steps or max(CALIBRATION_STEPS, int(rate * args.minutes * 60))
     print(
         f"{key}: {name} {kwargs}\n  calibration {probe.steps} steps: {rate:,.0f} steps/s "
         f"-> {steps:,} steps (~{steps / rate / 60:.1f} min)"
     )
-    result = train_rl(
-        name,
-        continue_prob=args.continue_prob,
-        steps=steps,
-        seed=args.seed,
-        out_dir=out / "policy",
-        env_kwargs=kwargs,
-        hyperparams=hyper,
-    )
+    result = run(steps=steps, out_dir=out / "policy")
     print(
         f"  trained {result.steps:,} steps in {result.seconds:.0f} s "
         f"({result.steps_per_second:,.0f}/s, {result.episodes} episodes; "

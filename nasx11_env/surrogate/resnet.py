@@ -58,6 +58,10 @@ def n_columns_of(weights: Weights) -> int:
     return sum(1 for key in weights if key.startswith("emb"))
 
 
+def cardinalities_of(weights: Weights) -> np.ndarray:
+    return np.array([len(weights[f"emb{j}"]) for j in range(n_columns_of(weights))])
+
+
 def random_weights(
     cardinalities: list[int], n_outputs: int, settings: dict[str, Any], rng: np.random.Generator
 ) -> Weights:
@@ -100,7 +104,7 @@ def compile_weights(weights: Weights) -> Compiled:
         dim = embedding.shape[1]
         tables.append(embedding @ weights["w_in"][start : start + dim])
         start += dim
-    sizes = np.array([len(t) for t in tables])
+    sizes = cardinalities_of(weights)
     blocks = []
     for i in range(n_blocks_of(weights)):
         scale, shift, wa = weights[f"scale{i}"], weights[f"shift{i}"], weights[f"wa{i}"]
@@ -193,7 +197,7 @@ class ResNetRegressor:
             weights = random_weights(cardinalities, targets.shape[1], settings, rng)
         else:
             weights = {k: np.asarray(v, np.float64) for k, v in init.items()}
-            _check_against(codes, compile_weights(weights).sizes)
+            _check_against(codes, cardinalities_of(weights))
         fit_head(weights, codes, targets)
         if settings["epochs"] > 0:
             weights = _train(weights, codes, targets, settings, rng)
